@@ -1,0 +1,8 @@
+"""App config for devices, fleets and firmware."""
+
+from django.apps import AppConfig
+
+
+class DevicesConfig(AppConfig):
+    name = "devices"
+    verbose_name = "Devices"
