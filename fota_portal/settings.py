@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from fota_portal.env import env_bool, env_int, env_list, env_str
+from fota_portal.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("FOTA_VAR_DIR", str(BASE_DIR / "var")))
@@ -39,7 +39,13 @@ SIMULATORS_ENABLED = env_bool("SIMULATORS_ENABLED", DEBUG)
 # Simulated vendor time runs this many times faster than the wall clock (minutes become seconds at 60).
 SIMULATOR_SPEED = env_int("SIMULATOR_SPEED", 60, minimum=1)
 FOTA_POLL_INTERVAL_SECONDS = env_int("FOTA_POLL_INTERVAL_SECONDS", 15, minimum=1)
-FOTA_VENDOR_TIMEOUT_SECONDS = env_int("FOTA_VENDOR_TIMEOUT_SECONDS", 30, minimum=1)
+FOTA_VENDOR_TIMEOUT_SECONDS = env_float("FOTA_VENDOR_TIMEOUT_SECONDS", 30.0, minimum=0.1)
+# Retries of transient vendor failures: attempts per call, exponential backoff with jitter between them, and how
+# long a call keeps backing off while the vendor throttles before it hands the work back to the queue.
+FOTA_VENDOR_MAX_ATTEMPTS = env_int("FOTA_VENDOR_MAX_ATTEMPTS", 5, minimum=1)
+FOTA_VENDOR_BACKOFF_BASE_SECONDS = env_float("FOTA_VENDOR_BACKOFF_BASE_SECONDS", 0.5, minimum=0.0)
+FOTA_VENDOR_BACKOFF_CAP_SECONDS = env_float("FOTA_VENDOR_BACKOFF_CAP_SECONDS", 30.0, minimum=0.0)
+FOTA_VENDOR_THROTTLE_BUDGET_SECONDS = env_float("FOTA_VENDOR_THROTTLE_BUDGET_SECONDS", 120.0, minimum=0.0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -116,7 +122,10 @@ FORMS_URLFIELD_ASSUME_HTTPS = True  # silences the Django 6.0 transition warning
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # A file cache is shared by the web, worker and beat processes of one machine; locmem would not be.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": VAR_DIR / "cache"}
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -40,3 +40,26 @@ def carol(db):
 def dave(db):
     """An outsider: a user with no role."""
     return _user_with_role("dave", None)
+
+
+@pytest.fixture
+def catalog(db):
+    """The error catalog, reloaded: transactional tests flush the rows the migration loaded."""
+    from vendors.services import error_catalog_sync
+
+    error_catalog_sync()
+
+
+@pytest.fixture
+def simulators_url(live_server, transactional_db, settings):
+    """Base URL of the vendor simulators, served over real HTTP by a live server on the test database.
+
+    Backoff is shortened so retry tests run in seconds; the behaviour (what is retried, what is not) is unchanged.
+    """
+    from vendors.services import error_catalog_sync
+
+    error_catalog_sync()
+    settings.FOTA_VENDOR_BACKOFF_BASE_SECONDS = 0.01
+    settings.FOTA_VENDOR_BACKOFF_CAP_SECONDS = 0.2
+    settings.FOTA_VENDOR_THROTTLE_BUDGET_SECONDS = 30.0
+    return f"{live_server.url}/simulators"

@@ -2,4 +2,11 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [
+    path("knox_efota/", include("vendors.knox_efota.simulator")),
+    path("huawei_iodm/", include("vendors.huawei_iodm.simulator")),
+    path("izuma_dm/", include("vendors.izuma_dm.simulator")),
+    path("enos/", include("vendors.enos.simulator")),
+]

@@ -1,0 +1,1 @@
+"""The enos connector and simulator."""

@@ -1,0 +1,3 @@
+"""Placeholder: the enos simulator is being written."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The huawei_iodm connector and simulator."""

@@ -1,0 +1,3 @@
+"""Placeholder: the huawei_iodm simulator is being written."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The izuma_dm connector and simulator."""

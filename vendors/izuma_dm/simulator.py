@@ -1,0 +1,3 @@
+"""Placeholder: the izuma_dm simulator is being written."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The knox_efota connector and simulator."""

@@ -1,0 +1,3 @@
+"""Placeholder: the knox_efota simulator is being written."""
+
+urlpatterns: list = []
