@@ -11,6 +11,7 @@ from vendors import models
 class VendorAccountForm(forms.ModelForm):
     """Credentials are entered as ``name=value`` lines and never shown back; leave blank to keep them."""
 
+    base_url = forms.URLField(max_length=300, assume_scheme="https")
     new_credentials = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
