@@ -38,6 +38,9 @@ class Campaign(models.Model):
     )
     device_timeout_minutes = models.PositiveIntegerField(default=24 * 60)
     max_attempts = models.PositiveSmallIntegerField(default=3)
+    failures_acknowledged = models.PositiveIntegerField(
+        default=0, help_text="Failures an operator accepted by resuming after a halt; the threshold counts the rest."
+    )
     schedule_start = models.DateTimeField(null=True, blank=True)
     schedule_end = models.DateTimeField(null=True, blank=True)
     window = models.JSONField(default=dict, blank=True)

@@ -39,6 +39,9 @@ SIMULATORS_ENABLED = env_bool("SIMULATORS_ENABLED", DEBUG)
 # Simulated vendor time runs this many times faster than the wall clock (minutes become seconds at 60).
 SIMULATOR_SPEED = env_int("SIMULATOR_SPEED", 60, minimum=1)
 FOTA_POLL_INTERVAL_SECONDS = env_int("FOTA_POLL_INTERVAL_SECONDS", 15, minimum=1)
+# A batch left in "pushing" longer than this is presumed abandoned by a dead worker and reconciled with the vendor.
+# It must exceed the longest a live push can take (timeouts x attempts + the throttle budget).
+FOTA_PUSH_LEASE_SECONDS = env_int("FOTA_PUSH_LEASE_SECONDS", 900, minimum=1)
 FOTA_VENDOR_TIMEOUT_SECONDS = env_float("FOTA_VENDOR_TIMEOUT_SECONDS", 30.0, minimum=0.1)
 # Retries of transient vendor failures: attempts per call, exponential backoff with jitter between them, and how
 # long a call keeps backing off while the vendor throttles before it hands the work back to the queue.
@@ -185,8 +188,11 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ("default", "vendor_writes", "vendor_reads")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+FOTA_INVENTORY_INTERVAL_SECONDS = env_int("FOTA_INVENTORY_INTERVAL_SECONDS", 3600, minimum=60)
 CELERY_BEAT_SCHEDULE: dict = {
     "heartbeat": {"task": "fota_portal.heartbeat", "schedule": 30.0},
+    "engine-tick": {"task": "campaigns.tick", "schedule": float(FOTA_POLL_INTERVAL_SECONDS)},
+    "inventory-sync": {"task": "devices.sync_all", "schedule": float(FOTA_INVENTORY_INTERVAL_SECONDS)},
 }
 
 # --- REST framework -----------------------------------------------------------------------------------------------

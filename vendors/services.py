@@ -110,3 +110,23 @@ def error_decode(
 def error_catalog_sync() -> int:
     """Load the catalog data files into the database; returns how many entries were created or changed."""
     return catalog_sync(ErrorCatalogEntry)
+
+
+def account_health_record(*, account, error=None) -> None:
+    """Note the outcome of the latest vendor call on the account: OK, degraded (transient trouble) or failing."""
+    from django.utils import timezone
+
+    from vendors.choices import AccountHealth
+
+    if error is None:
+        health, message = AccountHealth.OK, ""
+    elif error.transient:
+        health, message = AccountHealth.DEGRADED, f"{error.code or 'error'}: {error.explanation}"
+    else:
+        health, message = AccountHealth.FAILING, f"{error.code or 'error'}: {error.explanation}"
+    if account.health == health and account.health_message == message:
+        return
+    type(account).objects.filter(pk=account.pk).update(
+        health=health, health_message=message[:2000], health_checked_at=timezone.now()
+    )
+    account.health, account.health_message = health, message
