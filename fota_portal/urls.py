@@ -15,6 +15,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("campaigns/", include("campaigns.urls")),
+    path("devices/", include("devices.urls")),
+    path("vendors/", include("vendors.urls")),
 ]
 
 if settings.SIMULATORS_ENABLED:

@@ -63,3 +63,14 @@ def simulators_url(live_server, transactional_db, settings):
     settings.FOTA_VENDOR_BACKOFF_CAP_SECONDS = 0.2
     settings.FOTA_VENDOR_THROTTLE_BUDGET_SECONDS = 30.0
     return f"{live_server.url}/simulators"
+
+
+@pytest.fixture
+def engine(simulators_url, settings, tmp_path):
+    """Real Celery worker and beat processes on the test database and the test Redis, beside a live server that
+    serves the vendor simulators. Yields a handle with the simulators' base URL and a ``kill_worker`` to simulate a
+    crash. The worker runs every queue; beat ticks the engine every second."""
+    from tests.processes import EngineProcesses
+
+    with EngineProcesses(simulators_url=simulators_url, var_dir=tmp_path) as processes:
+        yield processes

@@ -1,0 +1,6 @@
+"""Dashboard URLs of the vendors app."""
+
+from __future__ import annotations
+
+app_name = "vendors"
+urlpatterns: list = []
