@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fota_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test lint clean
+.PHONY: run test bench clean
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.test-installed
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		./scripts/test.sh $(ARGS)
+
+## bench: the engine benchmark on PostgreSQL (1,000,000 devices; DEVICES=... to change); see docs/benchmarks.md
+bench: $(VENV)/.test-installed
+	$(PY) -m benchmarks.engine_bench --devices $${DEVICES:-1000000}
 
 clean:
 	rm -rf $(VENV) var

@@ -27,15 +27,16 @@ def devices_sync(*, account_id: int) -> int:
         )
         batch.clear()
 
-    for info in connector_for(account).list_devices():
-        seen += 1
-        batch.append(Device(
-            account=account, external_id=info.external_id, name=info.name, model=info.model,
-            firmware_version=info.firmware_version, vendor_attributes=info.attributes, last_seen_at=now,
-            created_at=now, updated_at=now,
-        ))
-        if len(batch) >= SYNC_CHUNK:
-            flush()
+    with connector_for(account) as connector:
+        for info in connector.list_devices():
+            seen += 1
+            batch.append(Device(
+                account=account, external_id=info.external_id, name=info.name, model=info.model,
+                firmware_version=info.firmware_version, vendor_attributes=info.attributes, last_seen_at=now,
+                created_at=now, updated_at=now,
+            ))
+            if len(batch) >= SYNC_CHUNK:
+                flush()
     if batch:
         flush()
     account_health_record(account=account, error=None)

@@ -175,6 +175,16 @@ class Connector(ABC):
     def find_push(self, *, name: str, device_ids: list[str]) -> list[PushResult]:
         """Find rollout objects an earlier ``push`` with this ``name`` created (after a crash), or ``[]``."""
 
+    def close(self) -> None:
+        """Release the HTTP connections (a worker makes many connectors over its life)."""
+        self.http.close()
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # --- helpers for subclasses -----------------------------------------------------------------------------------
 
     def batches(self, device_ids: list[str]) -> list[list[str]]:

@@ -12,6 +12,7 @@ import httpx
 from django.conf import settings
 
 from fota_portal.request_id import request_id_get, request_id_new
+from vendors.choices import ErrorCategory
 from vendors.errors import OutcomeUnknown, VendorError, VendorUnavailable
 from vendors.shared_state import RateLimiter
 
@@ -128,7 +129,8 @@ class VendorHTTP:
                     continue
                 raise error
             if error.transient and attempt < self.max_attempts:
-                if not idempotent and (response.status_code >= 500):
+                # EnOS reports server errors in an envelope on HTTP 200, so the category counts, not only the status.
+                if not idempotent and (response.status_code >= 500 or error.category == ErrorCategory.SERVER):
                     raise OutcomeUnknown(
                         str(error), vendor_kind=error.vendor_kind, code=error.code, http_status=error.http_status,
                         vendor_message=error.vendor_message, decoded=error.decoded,

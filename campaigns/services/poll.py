@@ -29,27 +29,27 @@ def account_poll(*, account_id: int) -> int:
     """Read the status of everything in flight on one account, ingest it, and run the touched campaigns' gates.
     Returns how many assignments changed."""
     account = VendorAccount.objects.get(pk=account_id)
-    connector = connector_for(account)
     targets = (
         Assignment.objects.filter(account=account, state__in=POLLED_STATES).exclude(vendor_ref="")
         .values_list("campaign_id", "vendor_ref").distinct()
     )
     changed, campaigns = 0, set()
-    for campaign_id, vendor_ref in targets:
-        try:
-            result = assignments_ingest(
-                campaign_id=campaign_id, account_id=account.pk, vendor_kind=account.kind, vendor_ref=vendor_ref,
-                statuses=connector.statuses(vendor_ref=vendor_ref),
-            )
-        except VendorError as error:
-            account_health_record(account=account, error=error)
-            logger.warning("polling %s on %s failed: %r", vendor_ref, account.name, error)
-            continue
-        account_health_record(account=account, error=None)
-        changed += result.changed
-        campaigns.add(campaign_id)
-        if result.unmapped:
-            logger.warning("unmapped %s status words on %s: %s", account.kind, vendor_ref, result.unmapped)
+    with connector_for(account) as connector:
+        for campaign_id, vendor_ref in targets:
+            try:
+                result = assignments_ingest(
+                    campaign_id=campaign_id, account_id=account.pk, vendor_kind=account.kind, vendor_ref=vendor_ref,
+                    statuses=connector.statuses(vendor_ref=vendor_ref),
+                )
+            except VendorError as error:
+                account_health_record(account=account, error=error)
+                logger.warning("polling %s on %s failed: %r", vendor_ref, account.name, error)
+                continue
+            account_health_record(account=account, error=None)
+            changed += result.changed
+            campaigns.add(campaign_id)
+            if result.unmapped:
+                logger.warning("unmapped %s status words on %s: %s", account.kind, vendor_ref, result.unmapped)
     for campaign_id in campaigns:
         campaign_evaluate(campaign_id=campaign_id)
     return changed
@@ -65,7 +65,8 @@ def campaign_withdraw(*, campaign_id: int) -> dict:
         device_ids = list(rows.filter(account_id=account_id, vendor_ref=vendor_ref)
                           .values_list("device__external_id", flat=True))
         try:
-            result = connector_for(account).cancel(vendor_ref=vendor_ref, device_ids=device_ids)
+            with connector_for(account) as connector:
+                result = connector.cancel(vendor_ref=vendor_ref, device_ids=device_ids)
         except NotSupported as exc:
             summary["not_supported"].append(account.name)
             summary["not_withdrawn"] += len(device_ids)

@@ -217,16 +217,16 @@ def campaign_push(*, campaign_id: int, max_batches: int = 50) -> int:
         enabled=True,
     )
     for account in accounts:
-        connector = connector_for(account)
-        for _ in range(max_batches):
-            # Re-read every batch: a pause takes effect before the next batch, not after the queue drains.
-            campaign = Campaign.objects.get(pk=campaign_id)
-            if campaign.state != CampaignState.RUNNING or not campaign_may_push(campaign=campaign):
-                return handled
-            done = push_batch(campaign=campaign, account=account, connector=connector)
-            if done is None:
-                break
-            handled += done
+        with connector_for(account) as connector:
+            for _ in range(max_batches):
+                # Re-read every batch: a pause takes effect before the next batch, not after the queue drains.
+                campaign = Campaign.objects.get(pk=campaign_id)
+                if campaign.state != CampaignState.RUNNING or not campaign_may_push(campaign=campaign):
+                    return handled
+                done = push_batch(campaign=campaign, account=account, connector=connector)
+                if done is None:
+                    break
+                handled += done
     return handled
 
 
@@ -240,18 +240,18 @@ def pushes_reconcile(*, older_than: dt.timedelta | None = None) -> int:
     settled = 0
     for campaign_id, account_id, intent in stale:
         account = VendorAccount.objects.get(pk=account_id)
-        connector = connector_for(account)
         rows = Assignment.objects.filter(push_intent=intent, state=DeviceState.PUSHING)
         refs = set(rows.exclude(vendor_ref="").values_list("vendor_ref", flat=True))
         external_ids = list(rows.values_list("device__external_id", flat=True))
         try:
-            results = connector.find_push(name=intent, device_ids=external_ids)
-            if refs and not results:
-                results = [PushResult(vendor_ref=ref, device_ids=list(rows.filter(vendor_ref=ref).values_list(
-                    "device__external_id", flat=True)), started=False) for ref in refs]
-            if results:
-                settled += push_results_record(campaign_id=campaign_id, intent=intent, connector=connector,
-                                               results=results)
+            with connector_for(account) as connector:
+                results = connector.find_push(name=intent, device_ids=external_ids)
+                if refs and not results:
+                    results = [PushResult(vendor_ref=ref, device_ids=list(rows.filter(vendor_ref=ref).values_list(
+                        "device__external_id", flat=True)), started=False) for ref in refs]
+                if results:
+                    settled += push_results_record(campaign_id=campaign_id, intent=intent, connector=connector,
+                                                   results=results)
             with transaction.atomic():
                 settled += _requeue(campaign_id=campaign_id, intent=intent, delay=0)
         except VendorError as error:

@@ -1,0 +1,1 @@
+"""Benchmarks of the rollout engine at fleet scale (see docs/benchmarks.md)."""
