@@ -114,7 +114,9 @@ class VendorHTTP:
             self._log(method, path, response.status_code, started, attempt, request_id, error)
             if error is None:
                 return response
-            if error.auth_expired and authenticate and not refreshed:
+            if error.auth_expired and authenticate:
+                if refreshed:
+                    raise error  # a token refused right after a refresh will not get better by retrying
                 refreshed = True
                 attempt -= 1
                 self.connector.authenticate(force=True)
@@ -128,15 +130,16 @@ class VendorHTTP:
                     time.sleep(wait)
                     continue
                 raise error
-            if error.transient and attempt < self.max_attempts:
+            if error.transient:
                 # EnOS reports server errors in an envelope on HTTP 200, so the category counts, not only the status.
                 if not idempotent and (response.status_code >= 500 or error.category == ErrorCategory.SERVER):
                     raise OutcomeUnknown(
                         str(error), vendor_kind=error.vendor_kind, code=error.code, http_status=error.http_status,
                         vendor_message=error.vendor_message, decoded=error.decoded,
                     )
-                time.sleep(self.backoff(attempt))
-                continue
+                if attempt < self.max_attempts:
+                    time.sleep(self.backoff(attempt))
+                    continue
             raise error
 
     def _log(self, method, path, status, started, attempt, request_id, error) -> None:

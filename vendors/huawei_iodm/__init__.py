@@ -1,1 +1,1 @@
-"""The huawei_iodm connector and simulator."""
+"""Huawei OceanConnect IoDM northbound v1.5.0: connector, endpoint table, status mapping and simulator."""
