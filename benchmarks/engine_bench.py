@@ -70,8 +70,8 @@ def run(devices: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO devices_device (account_id, external_id, name, model, firmware_version, vendor_attributes, "
-            "created_at, updated_at) SELECT %s, 'dev' || g, '', CASE WHEN g % 3 = 0 THEN 'SM-A' ELSE 'SM-G' END, "
-            "CASE WHEN g % 50 = 0 THEN 'new' ELSE 'old' END, '{}', now(), now() FROM generate_series(1, %s) g",
+            "created_at, updated_at) SELECT %s, 'dev' || g, '', CASE WHEN g %% 3 = 0 THEN 'SM-A' ELSE 'SM-G' END, "
+            "CASE WHEN g %% 50 = 0 THEN 'new' ELSE 'old' END, '{}', now(), now() FROM generate_series(1, %s) g",
             [account.pk, devices],
         )
         cursor.execute("ANALYZE devices_device")

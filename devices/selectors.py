@@ -44,7 +44,7 @@ def fleet_device_ids(fleet: Fleet) -> QuerySet:
     members = Q(fleets=fleet)
     matched = saved_filter_q(fleet.saved_filter or {})
     condition = members | matched if matched is not None else members
-    return Device.objects.filter(condition).values("id").distinct()
+    return Device.objects.filter(condition).order_by().values("id").distinct()
 
 
 def fleet_devices(fleet: Fleet) -> QuerySet:

@@ -41,3 +41,20 @@ def devices_sync(*, account_id: int) -> int:
         flush()
     account_health_record(account=account, error=None)
     return seen
+
+
+def firmware_sync(*, account_id: int) -> int:
+    """Refresh the firmware one account can install from the vendor; returns how many the vendor listed."""
+    from devices.models import Firmware
+
+    account = VendorAccount.objects.get(pk=account_id)
+    with connector_for(account) as connector:
+        listed = connector.list_firmware()
+    now = timezone.now()
+    Firmware.objects.bulk_create(
+        [Firmware(account=account, version=f.version, name=f.name, models_fitted=list(f.models), vendor_ref=f.vendor_ref,
+                  created_at=now, updated_at=now) for f in listed],
+        update_conflicts=True, unique_fields=["account", "vendor_ref"],
+        update_fields=["version", "name", "models_fitted", "updated_at"],
+    )
+    return len(listed)

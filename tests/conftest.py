@@ -10,6 +10,18 @@ from tests.factories import UserFactory
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _clean_shared_state():
+    """Start from an empty test Redis: cached tokens and rate-limit windows are keyed by account ids, which a new
+    test database hands out again."""
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
 def _user_with_role(username: str, role: Role | None):
     roles_sync()
     user = UserFactory(username=username)

@@ -20,7 +20,7 @@ from devices.selectors import fleet_device_ids
 
 # Knuth's multiplicative hash spreads devices across waves deterministically without a random() the database
 # would evaluate differently on every run.
-_SPREAD = "(a.device_id * 2654435761) % 4294967296"
+_SPREAD = "(a.device_id * 2654435761) %% 4294967296"  # %% : the SQL is run with parameters
 
 
 def _locked(campaign_id: int) -> Campaign:

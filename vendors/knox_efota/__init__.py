@@ -1,1 +1,1 @@
-"""The knox_efota connector and simulator."""
+"""Samsung Knox E-FOTA: the connector, its endpoint table, status mapping and request rules, and the simulator."""
