@@ -78,11 +78,14 @@ def simulators_url(live_server, transactional_db, settings):
 
 
 @pytest.fixture
-def engine(simulators_url, settings, tmp_path):
+def engine(request, simulators_url, settings, tmp_path):
     """Real Celery worker and beat processes on the test database and the test Redis, beside a live server that
     serves the vendor simulators. Yields a handle with the simulators' base URL and a ``kill_worker`` to simulate a
-    crash. The worker runs every queue; beat ticks the engine every second."""
+    crash. The worker runs every queue; beat ticks the engine every second. A test may pass extra environment for
+    the processes with ``@pytest.mark.engine_env(NAME="value")``."""
     from tests.processes import EngineProcesses
 
-    with EngineProcesses(simulators_url=simulators_url, var_dir=tmp_path) as processes:
+    marker = request.node.get_closest_marker("engine_env")
+    with EngineProcesses(simulators_url=simulators_url, var_dir=tmp_path,
+                         extra_env=marker.kwargs if marker else None) as processes:
         yield processes

@@ -28,7 +28,9 @@ def _test_database_url() -> str:
 class EngineProcesses:
     """A worker (prefork, two processes) and a beat, started fresh; stopped (or killed) on exit."""
 
-    def __init__(self, *, simulators_url: str, var_dir: Path, concurrency: int = 2, tick_seconds: int = 1):
+    def __init__(self, *, simulators_url: str, var_dir: Path, concurrency: int = 2, tick_seconds: int = 1,
+                 extra_env: dict | None = None):
+        self.extra_env = extra_env or {}
         self.simulators_url = simulators_url
         self.var_dir = var_dir
         self.concurrency = concurrency
@@ -52,6 +54,7 @@ class EngineProcesses:
             DATABASE_CONN_MAX_AGE="0",
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         return env
 
     def start_worker(self) -> subprocess.Popen:
