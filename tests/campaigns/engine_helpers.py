@@ -41,7 +41,7 @@ def make_campaign(accounts, *, name: str = "rollout", **fields) -> Campaign:
     campaign = Campaign.objects.create(name=name, fleet=fleet, **{**defaults, **fields})
     for account in accounts:
         firmware = list(Firmware.objects.filter(account=account))
-        for model in Device.objects.filter(account=account).values_list("model", flat=True).distinct():
+        for model in Device.objects.filter(account=account).order_by().values_list("model", flat=True).distinct():
             fitting = sorted((f for f in firmware if f.fits(model)), key=lambda f: f.version)
             assert fitting, f"no firmware for {model} on {account}"
             CampaignFirmware.objects.create(campaign=campaign, account=account, model=model, firmware=fitting[-1])
