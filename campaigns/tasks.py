@@ -13,7 +13,10 @@ from campaigns.services import poll, push
 
 @shared_task(name="campaigns.push_campaign", queue="vendor_writes", ignore_result=True)
 def push_campaign(campaign_id: int) -> int:
-    handled = push.campaign_push(campaign_id=campaign_id)
+    try:
+        handled = push.campaign_push(campaign_id=campaign_id)
+    finally:
+        poll.task_release(f"push:{campaign_id}")
     if handled:
         # More may be queued (the task pushes a bounded number of batches so one campaign cannot hog a worker).
         push_campaign.apply_async((campaign_id,), countdown=0.5)
@@ -32,7 +35,10 @@ def sweep_pushes() -> int:
 
 @shared_task(name="campaigns.poll_account", queue="vendor_reads", ignore_result=True)
 def poll_account(account_id: int) -> int:
-    return poll.account_poll(account_id=account_id)
+    try:
+        return poll.account_poll(account_id=account_id)
+    finally:
+        poll.task_release(f"poll:{account_id}")
 
 
 @shared_task(name="campaigns.tick", ignore_result=True)

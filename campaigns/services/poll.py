@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -104,6 +105,19 @@ def campaign_withdraw(*, campaign_id: int) -> dict:
     return summary
 
 
+# A tick enqueues a poll or a push only if the last one for the same account or campaign has finished (or its claim
+# has expired, should its worker have died), so slow vendors do not make the queue grow tick after tick.
+TASK_CLAIM_SECONDS = 30
+
+
+def task_claim(name: str) -> bool:
+    return cache.add(f"fota:task:{name}", 1, timeout=TASK_CLAIM_SECONDS)
+
+
+def task_release(name: str) -> None:
+    cache.delete(f"fota:task:{name}")
+
+
 def engine_tick() -> dict:
     """The periodic heartbeat of the engine (Celery beat): start scheduled campaigns, push what is queued, poll
     what is in flight, recover stuck pushes, run gates and timeouts, and record progress points. Everything is
@@ -121,13 +135,14 @@ def engine_tick() -> dict:
     queued = ProgressCounter.objects.filter(state=DeviceState.QUEUED, count__gt=0,
                                             campaign__state=CampaignState.RUNNING).values_list("campaign_id", flat=True)
     for campaign in Campaign.objects.filter(pk__in=set(queued)):
-        if campaign_may_push(campaign=campaign, now=now):
+        if campaign_may_push(campaign=campaign, now=now) and task_claim(f"push:{campaign.pk}"):
             push_campaign.delay(campaign.pk)
             report["push"] += 1
     accounts = Assignment.objects.filter(state__in=POLLED_STATES).values_list("account_id", flat=True).distinct()
     for account_id in accounts:
-        poll_account.delay(account_id)
-        report["poll"] += 1
+        if task_claim(f"poll:{account_id}"):
+            poll_account.delay(account_id)
+            report["poll"] += 1
     if Assignment.objects.filter(state=DeviceState.PUSHING).exists():
         sweep_pushes.delay()
     for campaign in Campaign.objects.filter(state__in=[CampaignState.RUNNING, CampaignState.PAUSED]):

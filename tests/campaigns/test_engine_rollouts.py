@@ -62,7 +62,7 @@ def test_a_failure_share_above_the_threshold_pauses_the_campaign_naming_the_deco
 def test_a_worker_killed_mid_push_loses_no_device_and_pushes_none_twice(engine):
     from vendors.models import SimulatorJobDevice
 
-    huawei, tenant = make_account(engine, VendorKind.HUAWEI_IODM, devices=600, knobs={"latency_ms": 700})
+    huawei, tenant = make_account(engine, VendorKind.HUAWEI_IODM, devices=600, knobs={"latency_ms": 250})
     campaign = make_campaign([huawei])
     campaign_start(campaign_id=campaign.pk)
 

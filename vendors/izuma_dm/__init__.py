@@ -1,1 +1,1 @@
-"""The izuma_dm connector and simulator."""
+"""Izuma (Pelion) Device Management, kind ``izuma_dm``: connector, endpoint table, status words and simulator."""
