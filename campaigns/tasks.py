@@ -30,7 +30,10 @@ def withdraw_campaign(campaign_id: int) -> dict:
 
 @shared_task(name="campaigns.sweep_pushes", queue="vendor_writes", ignore_result=True)
 def sweep_pushes() -> int:
-    return push.pushes_reconcile()
+    try:
+        return push.pushes_reconcile()
+    finally:
+        poll.task_release("sweep")
 
 
 @shared_task(name="campaigns.poll_account", queue="vendor_reads", ignore_result=True)

@@ -171,7 +171,10 @@ class TokenStore:
         (_state_dir("tokens") / f"{self.key}.json").unlink(missing_ok=True)
 
     @contextlib.contextmanager
-    def lock(self, timeout: float = 60.0) -> Iterator[None]:
+    def lock(self, timeout: float | None = None) -> Iterator[None]:
+        # The lock expires on its own a little after the longest login can take, so a worker killed while holding
+        # it delays the others by seconds, not forever.
+        timeout = timeout or settings.FOTA_VENDOR_TIMEOUT_SECONDS + 5
         if _use_redis():
             with _redis().lock(f"fota:token-lock:{self.key}", timeout=timeout, blocking_timeout=timeout):
                 yield

@@ -143,7 +143,7 @@ def engine_tick() -> dict:
         if task_claim(f"poll:{account_id}"):
             poll_account.delay(account_id)
             report["poll"] += 1
-    if Assignment.objects.filter(state=DeviceState.PUSHING).exists():
+    if Assignment.objects.filter(state=DeviceState.PUSHING).exists() and task_claim("sweep"):
         sweep_pushes.delay()
     for campaign in Campaign.objects.filter(state__in=[CampaignState.RUNNING, CampaignState.PAUSED]):
         if campaign.state == CampaignState.RUNNING:
