@@ -58,7 +58,7 @@ def test_a_failure_share_above_the_threshold_pauses_the_campaign_naming_the_deco
     assert counters_match_table(campaign)
 
 
-@pytest.mark.engine_env(FOTA_PUSH_LEASE_SECONDS="6")
+@pytest.mark.engine_env(FOTA_PUSH_LEASE_SECONDS="6", FOTA_VENDOR_TIMEOUT_SECONDS="5")
 def test_a_worker_killed_mid_push_loses_no_device_and_pushes_none_twice(engine):
     from vendors.models import SimulatorJobDevice
 
