@@ -90,3 +90,38 @@ class Firmware(models.Model):
 
     def fits(self, model: str) -> bool:
         return not self.models_fitted or model in self.models_fitted
+
+
+class DeviceImport(models.Model):
+    """One CSV import of devices: its rows, what became of them, and the errors per line (for a progress bar).
+
+    Small files are imported while the request waits; large ones by a Celery task that reads ``content``.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    content = models.TextField(blank=True, help_text="The CSV while it waits for a worker; emptied when done.")
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{line, field, message}], the first 1,000.")
+    message = models.TextField(blank=True, help_text="Why the whole import failed, when it did.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.get_state_display()}, {self.processed_rows}/{self.total_rows})"

@@ -1,4 +1,4 @@
-"""Celery tasks for devices: inventory sync (beat, per vendor account)."""
+"""Celery tasks for devices: inventory sync (beat, per vendor account) and large CSV imports."""
 
 from __future__ import annotations
 
@@ -19,3 +19,19 @@ def sync_all() -> int:
     for account_id in ids:
         sync_account.delay(account_id)
     return len(ids)
+
+
+@shared_task(name="devices.import_devices", ignore_result=True)
+def import_devices(import_id: int) -> int:
+    """Import a large CSV file in the background; the DeviceImport row carries the progress."""
+    from devices.imports import device_import_run
+
+    return device_import_run(import_id=import_id).processed_rows
+
+
+@shared_task(name="devices.sync_firmware", queue="vendor_reads", ignore_result=True)
+def sync_firmware(account_id: int) -> int:
+    """Refresh the firmware an account can install (on request; inventory sync covers devices)."""
+    from devices.services import firmware_sync
+
+    return firmware_sync(account_id=account_id)

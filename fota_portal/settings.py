@@ -7,6 +7,7 @@ simulators, so web, worker and beat work on one machine with no services install
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -168,13 +169,14 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
     _broker_dir = VAR_DIR / "celery-broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None
@@ -196,12 +198,54 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # --- REST framework -----------------------------------------------------------------------------------------------
+# Conventions in docs/api.md. Requests per token and period ("600/minute", "20/second"; empty turns it off).
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/minute")
+if API_THROTTLE_RATE and not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", API_THROTTLE_RATE):
+    raise ImproperlyConfigured(f"API_THROTTLE_RATE={API_THROTTLE_RATE!r}: use <number>/<second|minute|hour|day>.")
+API_IDEMPOTENCY_TTL_HOURS = env_int("API_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+# CSV imports up to this many rows run while the request waits; larger ones in the background.
+DEVICE_IMPORT_SYNC_MAX_ROWS = env_int("DEVICE_IMPORT_SYNC_MAX_ROWS", 1000, minimum=1)
+DEVICE_IMPORT_MAX_BYTES = env_int("DEVICE_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+# Swagger UI and Redoc are served from this package's static files, never from a CDN.
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header is what makes a request without credentials a 401, not a 403.
+        "fota_portal.api.authentication.APITokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["fota_portal.api.permissions.HasRole"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "fota_portal.api.pagination.ListPagination",
+    "DEFAULT_FILTER_BACKENDS": ["fota_portal.api.filters.SuffixFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["fota_portal.api.throttling.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "fota_portal.api.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "fota_portal.api.schema.PortalAutoSchema",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "FOTA Portal API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "FOTA Portal API",
+    "DESCRIPTION": "Firmware rollouts across vendor clouds. Conventions (tokens, errors, request ids, paging, "
+    "filters, idempotency, throttling) are in docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["fota_portal.api.permissions.HasRole"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStateEnum": "campaigns.choices.CampaignState",
+        "DeviceStateEnum": "campaigns.choices.DeviceState",
+        "WaveStateEnum": "campaigns.choices.WaveState",
+        "VendorKindEnum": "vendors.choices.VendorKind",
+        "ErrorObjectEnum": ["error"],
+        "CampaignActionObjectEnum": ["campaign_action"],
+        "ListObjectEnum": ["list"],
+    },
+}
 
 # --- Logging ------------------------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()

@@ -18,6 +18,7 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("devices/", include("devices.urls")),
     path("vendors/", include("vendors.urls")),
+    path("api/v1/", include("fota_portal.api.urls")),
 ]
 
 if settings.SIMULATORS_ENABLED:

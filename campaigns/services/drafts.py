@@ -52,9 +52,10 @@ def campaign_draft_create(*, fields: dict, firmware_map: list[FirmwareLine], act
         campaign = Campaign(**_draft_fields(fields), state=CampaignState.DRAFT, created_by=actor)
         campaign.save()
         _firmware_map_replace(campaign, firmware_map)
+        lines = len(firmware_map)
         campaign_event_record(
             campaign=campaign, kind=EventKind.CREATED, actor=actor,
-            message=f"Created as a draft with {len(firmware_map)} firmware map lines.",
+            message=f"Created as a draft with {lines} firmware map line{'' if lines == 1 else 's'}.",
             data={"firmware_map": len(firmware_map)},
         )
     return campaign

@@ -1,0 +1,1 @@
+"""REST API of the campaigns app: drafts, plan, lifecycle actions, progress, assignments (and their CSV), events."""

@@ -1,0 +1,1 @@
+"""The REST API's shared conventions: errors, authentication, roles, paging, filters, idempotency, throttling."""

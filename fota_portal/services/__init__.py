@@ -1,0 +1,1 @@
+"""Project-wide services shared by the dashboard and the API (personal API tokens)."""
