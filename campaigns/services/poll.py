@@ -32,7 +32,7 @@ def account_poll(*, account_id: int) -> int:
     account = VendorAccount.objects.get(pk=account_id)
     targets = (
         Assignment.objects.filter(account=account, state__in=POLLED_STATES).exclude(vendor_ref="")
-        .values_list("campaign_id", "vendor_ref").distinct()
+        .order_by().values_list("campaign_id", "vendor_ref").distinct()
     )
     changed, campaigns = 0, set()
     with connector_for(account) as connector:
@@ -61,7 +61,7 @@ def campaign_withdraw(*, campaign_id: int) -> dict:
     campaign = Campaign.objects.get(pk=campaign_id)
     rows = Assignment.objects.filter(campaign=campaign, state__in=DEVICE_IN_FLIGHT_STATES).exclude(vendor_ref="")
     summary = {"withdrawn": 0, "not_withdrawn": 0, "not_supported": []}
-    for account_id, vendor_ref in rows.values_list("account_id", "vendor_ref").distinct():
+    for account_id, vendor_ref in rows.order_by().values_list("account_id", "vendor_ref").distinct():
         account = VendorAccount.objects.get(pk=account_id)
         device_ids = list(rows.filter(account_id=account_id, vendor_ref=vendor_ref)
                           .values_list("device__external_id", flat=True))
@@ -138,7 +138,9 @@ def engine_tick() -> dict:
         if campaign_may_push(campaign=campaign, now=now) and task_claim(f"push:{campaign.pk}"):
             push_campaign.delay(campaign.pk)
             report["push"] += 1
-    accounts = Assignment.objects.filter(state__in=POLLED_STATES).values_list("account_id", flat=True).distinct()
+    accounts = (
+        Assignment.objects.filter(state__in=POLLED_STATES).order_by().values_list("account_id", flat=True).distinct()
+    )
     for account_id in accounts:
         if task_claim(f"poll:{account_id}"):
             poll_account.delay(account_id)

@@ -235,7 +235,7 @@ def pushes_reconcile(*, older_than: dt.timedelta | None = None) -> int:
     lease = older_than or dt.timedelta(seconds=settings.FOTA_PUSH_LEASE_SECONDS)
     stale = (
         Assignment.objects.filter(state=DeviceState.PUSHING, state_changed_at__lt=timezone.now() - lease)
-        .values_list("campaign_id", "account_id", "push_intent").distinct()
+        .order_by().values_list("campaign_id", "account_id", "push_intent").distinct()
     )
     settled = 0
     for campaign_id, account_id, intent in stale:

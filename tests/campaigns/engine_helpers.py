@@ -79,7 +79,7 @@ def counters_match_table(campaign: Campaign) -> bool:
 def vendor_truth(campaign: Campaign) -> dict[tuple[int, str], str | None]:
     """Every pushed device's common state as the vendor reports it now, read through the connector."""
     truth = {}
-    pairs = Assignment.objects.filter(campaign=campaign).exclude(vendor_ref="").values_list(
+    pairs = Assignment.objects.filter(campaign=campaign).exclude(vendor_ref="").order_by().values_list(
         "account_id", "vendor_ref").distinct()
     for account_id, vendor_ref in pairs:
         account = Assignment.objects.filter(account_id=account_id).first().account
