@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fota_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/1
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean chromium
 
 $(VENV)/.run-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,14 @@ $(VENV)/.test-installed: requirements.txt requirements-dev.txt
 run: $(VENV)/.run-installed
 	./scripts/run.sh
 
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
 ## test: install test dependencies and run the whole suite against PostgreSQL and Redis
-test: $(VENV)/.test-installed
+test: $(VENV)/.test-installed chromium
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		./scripts/test.sh $(ARGS)
 
