@@ -80,3 +80,90 @@ def test_a_worker_killed_mid_push_loses_no_device_and_pushes_none_twice(engine):
     assert len(pushed) == len(set(pushed)) == 600  # every device in exactly one Huawei task
     assert not Assignment.objects.filter(campaign=campaign).exclude(state=DeviceState.SUCCEEDED).exists()
     assert counters_match_table(campaign)
+
+
+def test_vendor_5xx_and_constant_throttling_still_end_with_every_device_accounted_for(engine):
+    knox, _ = make_account(engine, VendorKind.KNOX_EFOTA, devices=30, knobs={"outage_rate": 0.2, "throttle_limit": 3})
+    enos, _ = make_account(engine, VendorKind.ENOS, devices=30, knobs={"outage_rate": 0.2, "throttle_limit": 3})
+    campaign = make_campaign([knox, enos])
+
+    campaign_start(campaign_id=campaign.pk)
+    campaign = wait_for_state(campaign, CampaignState.COMPLETED, engine=engine, timeout=180)
+
+    assignments = Assignment.objects.filter(campaign=campaign)
+    assert assignments.count() == 60
+    assert not assignments.exclude(state=DeviceState.SUCCEEDED).exists()
+    assert counters_match_table(campaign)
+    from vendors.models import SimulatorRequest
+
+    assert SimulatorRequest.objects.filter(status=429).exists() and SimulatorRequest.objects.filter(status__gte=500).exists()
+
+
+def test_pause_stops_pushing_within_one_batch_and_resume_finishes_the_rollout(engine):
+    from campaigns.services.lifecycle import campaign_pause, campaign_resume
+    from tests.campaigns.engine_helpers import wait_for
+
+    huawei, tenant = make_account(engine, VendorKind.HUAWEI_IODM, devices=1024, knobs={"latency_ms": 150})
+    campaign = make_campaign([huawei])
+    campaign_start(campaign_id=campaign.pk)
+    wait_for(lambda: Assignment.objects.filter(campaign=campaign, state=DeviceState.PUSHING).exists(), timeout=60,
+             engine=engine, what="the first batch")
+    campaign_pause(campaign_id=campaign.pk)
+    wait_for(lambda: not Assignment.objects.filter(campaign=campaign, state=DeviceState.PUSHING).exists(),
+             timeout=60, engine=engine, what="the batch in flight to finish")
+    import time
+
+    time.sleep(4)  # several ticks: nothing more may be pushed while paused
+    pushed = Assignment.objects.filter(campaign=campaign).exclude(vendor_ref="").count()
+    assert 0 < pushed <= 2 * 256  # the batch in flight when paused, and at most the one being claimed
+    assert Assignment.objects.filter(campaign=campaign, state=DeviceState.QUEUED).count() >= 1024 - 2 * 256
+
+    campaign_resume(campaign_id=campaign.pk)
+    wait_for_state(campaign, CampaignState.COMPLETED, engine=engine, timeout=150)
+    assert not Assignment.objects.filter(campaign=campaign).exclude(state=DeviceState.SUCCEEDED).exists()
+
+
+def test_cancel_withdraws_where_the_vendor_allows_and_says_where_it_cannot(engine):
+    from campaigns.services.lifecycle import campaign_cancel
+    from tests.campaigns.engine_helpers import wait_for
+
+    slow = {"speed": 1, "step_seconds": 600}  # devices stay in progress for the length of the test
+    knox, _ = make_account(engine, VendorKind.KNOX_EFOTA, devices=10, knobs=slow)
+    huawei, _ = make_account(engine, VendorKind.HUAWEI_IODM, devices=10, knobs=slow)
+    campaign = make_campaign([knox, huawei])
+    campaign_start(campaign_id=campaign.pk)
+    wait_for(lambda: Assignment.objects.filter(campaign=campaign, state=DeviceState.ASSIGNED).count() == 20,
+             timeout=60, engine=engine, what="all devices at the vendors")
+
+    campaign_cancel(campaign_id=campaign.pk)
+    wait_for(lambda: Assignment.objects.filter(campaign=campaign, account=knox,
+                                               state=DeviceState.CANCELLED).count() == 10,
+             timeout=60, engine=engine, what="Knox devices withdrawn")
+    assert Assignment.objects.filter(campaign=campaign, account=huawei, state=DeviceState.ASSIGNED).count() == 10
+    note = CampaignEvent.objects.get(campaign=campaign, kind=EventKind.NOTE)
+    assert "could not be withdrawn" in note.message and "Huawei IoDM v1.5.0" in note.message
+
+
+def test_retry_failed_pushes_again_only_the_devices_that_failed(engine):
+    from campaigns.services.lifecycle import campaign_retry_failed
+    from vendors.models import SimulatorJobDevice
+    from vendors.simulators.services import simulator_knobs_set
+
+    enos, tenant = make_account(engine, VendorKind.ENOS, devices=30, knobs={"failure_rate": 0.3, "seed": 3})
+    campaign = make_campaign([enos], gate_success_percent=0)
+    campaign_start(campaign_id=campaign.pk)
+    campaign = wait_for_state(campaign, CampaignState.COMPLETED, engine=engine)
+    failed = set(Assignment.objects.filter(campaign=campaign, state=DeviceState.FAILED)
+                 .values_list("device__external_id", flat=True))
+    assert failed, "the seed should fail some devices"
+    first_jobs = set(SimulatorJobDevice.objects.filter(job__tenant=tenant).values_list("job_id", flat=True))
+
+    simulator_knobs_set(tenant=tenant, failure_rate=0.0)
+    assert campaign_retry_failed(campaign_id=campaign.pk) == len(failed)
+    campaign = wait_for_state(campaign, CampaignState.COMPLETED, engine=engine)
+
+    repushed = set(SimulatorJobDevice.objects.filter(job__tenant=tenant).exclude(job_id__in=first_jobs)
+                   .values_list("device_id", flat=True))
+    assert repushed == failed
+    assert not Assignment.objects.filter(campaign=campaign).exclude(state=DeviceState.SUCCEEDED).exists()
+    assert Assignment.objects.filter(campaign=campaign, attempts=2).count() == len(failed)
