@@ -26,4 +26,9 @@ $PY manage.py runserver "127.0.0.1:${PORT}" --noreload &
 pids+=($!)
 
 echo "FOTA Portal is starting on http://127.0.0.1:${PORT}/ (Ctrl-C stops web, worker and beat)"
+if [ "${FOTA_DEMO:-true}" = "true" ]; then
+  # First start only: simulated vendor accounts, devices, fleets and two campaigns, loaded through the product's own
+  # HTTP paths once the web process answers. FOTA_DEMO=false skips it.
+  $PY manage.py load_demo --server "http://127.0.0.1:${PORT}" &
+fi
 wait -n "${pids[@]}"
