@@ -125,7 +125,7 @@ def demo_load(*, server_url: str) -> bool:
             fleet=everything, wave_plan=[{"percent": 5}, {"percent": 30}, {"percent": 100}],
             gate_success_percent=80, failure_threshold_percent=20, soak_minutes=0,
             vendor_options={"knox_efota": {"from": "00:00", "to": "23:59", "batteryLevel": 20},
-                            "huawei_iodm": {"policy": {"executeType": "now", "retryType": True, "retryTimes": 2}},
+                            "huawei_iodm": {"executeType": "now", "retryType": True, "retryTimes": 2},
                             "enos": {"upgradeTimeout": 7200}},
         )
         _firmware_map(running, accounts)

@@ -15,6 +15,7 @@ from vendors.choices import VendorKind
 KNOX_MIN_WINDOW = dt.timedelta(hours=3)
 HUAWEI_TIME_FORMAT = "%Y%m%dT%H%M%SZ"
 HUAWEI_EXECUTE_TYPES = ("now", "device_online", "custom")
+HUAWEI_POLICY_KEYS = ("executeType", "startTime", "endTime", "retryType", "retryTimes")
 ENOS_TIMEOUT_RANGE = (300, 172_800)
 
 
@@ -81,11 +82,14 @@ def _knox(options: dict) -> list[Problem]:
 
 def _huawei(options: dict) -> list[Problem]:
     kind, problems = VendorKind.HUAWEI_IODM, []
-    policy = options.get("policy", options)
+    policy = options  # the task's OperatePolicy fields, as the connector sends them
 
     def problem(rule: str, key: str, message: str) -> None:
-        problems.append(Problem(rule=f"huawei.{rule}", field=f"vendor_options.{kind}.policy.{key}", vendor_kind=kind,
+        problems.append(Problem(rule=f"huawei.{rule}", field=f"vendor_options.{kind}.{key}", vendor_kind=kind,
                                 message=f"Huawei IoDM: {message}"))
+
+    for key in sorted(set(policy) - set(HUAWEI_POLICY_KEYS)):
+        problem("unknown_option", key, f"{key!r} is not a task policy field; use {', '.join(HUAWEI_POLICY_KEYS)}.")
 
     execute_type = policy.get("executeType", "now")
     if execute_type not in HUAWEI_EXECUTE_TYPES:

@@ -185,6 +185,12 @@ def push_batch(*, campaign: Campaign, account: VendorAccount, connector: Connect
                 raise
         recorded = push_results_record(campaign_id=campaign.pk, intent=claim.intent, connector=connector,
                                        results=results)
+    except ValueError as exc:
+        # A connector refuses options it cannot send (preflight should have caught them): a permanent error.
+        error = VendorError(f"The campaign's {account.kind} options cannot be sent: {exc}", vendor_kind=account.kind,
+                            code="invalid_options", vendor_message=str(exc), transient=False,
+                            category=ErrorCategory.VALIDATION)
+        return _fail_batch(campaign=campaign, account=account, intent=claim.intent, error=error)
     except VendorError as error:
         account_health_record(account=account, error=error)
         if error.transient:
@@ -193,19 +199,27 @@ def push_batch(*, campaign: Campaign, account: VendorAccount, connector: Connect
                          delay=error.retry_after or _backoff(1 if error.throttled else 2))
             logger.warning("push of %s to %s put back: %r", claim.intent, account.name, error)
             return 0
+        return _fail_batch(campaign=campaign, account=account, intent=claim.intent, error=error)
+    except Exception:
+        # A bug, not a vendor answer: hand the batch back (after a pause) so no device is stranded, and let it show.
         with transaction.atomic():
-            ids = list(Assignment.objects.filter(push_intent=claim.intent, state=DeviceState.PUSHING)
-                       .values_list("id", flat=True))
-            failed = assignments_fail(campaign_id=campaign.pk, ids=ids, error=error, from_state=DeviceState.PUSHING)
-            campaign_event_record(
-                campaign=campaign, kind=EventKind.PUSH_FAILED,
-                message=f"{account.name} refused a batch of {failed} devices: {error.code} — {error.explanation}",
-                data={"account": account.name, "code": error.code, "http_status": error.http_status,
-                      "devices": failed, "action": error.action},
-            )
-        return failed
+            _requeue(campaign_id=campaign.pk, intent=claim.intent, delay=60)
+        raise
     account_health_record(account=account, error=None)
     return recorded
+
+
+def _fail_batch(*, campaign: Campaign, account: VendorAccount, intent: str, error: VendorError) -> int:
+    with transaction.atomic():
+        ids = list(Assignment.objects.filter(push_intent=intent, state=DeviceState.PUSHING).values_list("id", flat=True))
+        failed = assignments_fail(campaign_id=campaign.pk, ids=ids, error=error, from_state=DeviceState.PUSHING)
+        campaign_event_record(
+            campaign=campaign, kind=EventKind.PUSH_FAILED,
+            message=f"{account.name} refused a batch of {failed} devices: {error.code} — {error.explanation}",
+            data={"account": account.name, "code": error.code, "http_status": error.http_status,
+                  "devices": failed, "action": error.action},
+        )
+    return failed
 
 
 def campaign_push(*, campaign_id: int, max_batches: int = 50) -> int:

@@ -46,14 +46,14 @@ def test_a_plan_names_every_vendor_rule_the_options_break(fleet_campaign):
                             firmware=FirmwareFactory(account=enos, models_fitted=["PK1"]))
     fleet_campaign.vendor_options = {
         "knox_efota": {"from": "01:00", "to": "02:30", "batteryLevel": 90, "gradualRolloutNumber": 60},
-        "huawei_iodm": {"policy": {"retryType": True, "retryTimes": 9}},
+        "huawei_iodm": {"retryType": True, "retryTimes": 9, "policy": {}},
         "enos": {"upgradeTimeout": 100},
     }
     fleet_campaign.schedule_start = timezone.now() + dt.timedelta(days=2)
     fleet_campaign.schedule_end = timezone.now() + dt.timedelta(days=1)
     rules = {p.rule for p in campaign_plan(campaign=fleet_campaign).problems}
     assert rules >= {"knox.install_window", "knox.battery_level", "knox.gradual_rollout", "huawei.retry_times",
-                     "enos.upgrade_timeout", "schedule.order"}
+                     "enos.upgrade_timeout", "schedule.order", "huawei.unknown_option"}
 
 
 def test_a_knox_window_of_three_hours_or_more_passes_even_across_midnight(fleet_campaign):
