@@ -10,7 +10,12 @@ from vendors.models import VendorAccount
 
 @shared_task(name="devices.sync_account", queue="vendor_reads", ignore_result=True)
 def sync_account(account_id: int) -> int:
-    return devices_sync(account_id=account_id)
+    """Refresh one account's devices and the firmware it can install."""
+    from devices.services import firmware_sync
+
+    synced = devices_sync(account_id=account_id)
+    firmware_sync(account_id=account_id)
+    return synced
 
 
 @shared_task(name="devices.sync_all", ignore_result=True)

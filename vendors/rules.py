@@ -74,7 +74,13 @@ def _knox(options: dict) -> list[Problem]:
                 problem("postpone", key, f"{key} must be 0 when the device user may not postpone installation.")
     if "allowOrBlock" in options and options["allowOrBlock"] not in (0, 1, 2):
         problem("allow_or_block", "allowOrBlock", "allowOrBlock must be 0 (off), 1 (allowlist) or 2 (blocklist).")
-    for ssid in (options.get("ssidThrottling") or {}).get("ssidForThrottling", []) or []:
+    throttling = options.get("ssidThrottling") or {}
+    ssids = throttling.get("ssidForThrottling", []) if isinstance(throttling, dict) else None
+    if ssids is None or not isinstance(ssids, list):
+        problem("ssid_throttling_shape", "ssidThrottling",
+                "ssidThrottling must be an object with a list ssidForThrottling and a maxSpeedThrottling.")
+        ssids = []
+    for ssid in ssids:
         if len(str(ssid)) >= 50:
             problem("ssid_length", "ssidThrottling.ssidForThrottling", f"SSID {ssid!r} must be under 50 characters.")
     return problems

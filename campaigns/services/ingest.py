@@ -17,6 +17,8 @@ from vendors.connector import DeviceStatus
 from vendors.services import error_decode
 
 CHUNK = 5000
+# Up to this many statuses, ingest reads only their rows; beyond it, one scan of the vendor object is cheaper.
+SELECTIVE_READ_MAX = 50_000
 
 
 @dataclass
@@ -119,12 +121,19 @@ def assignments_ingest(
     Final states are never left (a late "downloading" cannot undo "succeeded"); an unmapped vendor word is kept raw
     and flagged without touching the common state; failures are decoded through the error catalog once per code.
     """
-    current = {
-        external_id: (pk, state, vendor_status, wave_id, error_code)
-        for pk, external_id, state, vendor_status, wave_id, error_code in Assignment.objects.filter(
-            campaign_id=campaign_id, account_id=account_id, vendor_ref=vendor_ref
-        ).values_list("id", "device__external_id", "state", "vendor_status", "wave_id", "error_code")
-    }
+    statuses = list(statuses)
+    rows = Assignment.objects.filter(campaign_id=campaign_id, account_id=account_id, vendor_ref=vendor_ref)
+    columns = ("id", "device__external_id", "state", "vendor_status", "wave_id", "error_code")
+    if len(statuses) <= SELECTIVE_READ_MAX:
+        # A poll that returns a few devices of a huge vendor object reads just those rows, by the device index.
+        ids = [s.external_id for s in statuses]
+        found: list = []
+        for start in range(0, len(ids), CHUNK):
+            found += rows.filter(device__external_id__in=ids[start : start + CHUNK]).values_list(*columns)
+    else:
+        found = rows.values_list(*columns)
+    current = {external_id: (pk, state, vendor_status, wave_id, error_code)
+               for pk, external_id, state, vendor_status, wave_id, error_code in found}
     numbers = wave_numbers(campaign_id)
     decoded_cache: dict[tuple, object] = {}
     result = IngestResult()

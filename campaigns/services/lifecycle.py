@@ -20,7 +20,7 @@ from devices.selectors import fleet_device_ids
 
 # Knuth's multiplicative hash spreads devices across waves deterministically without a random() the database
 # would evaluate differently on every run.
-_SPREAD = "(a.device_id * 2654435761) %% 4294967296"  # %% : the SQL is run with parameters
+_SPREAD = "(d.id * 2654435761) %% 4294967296"  # %% : the SQL is run with parameters
 
 
 def _locked(campaign_id: int) -> Campaign:
@@ -42,8 +42,13 @@ def _enqueue_push(campaign_id: int) -> None:
     transaction.on_commit(lambda: push_campaign.delay(campaign_id))
 
 
-def _snapshot_assignments(campaign: Campaign) -> None:
-    """Create one assignment per fleet device in one INSERT … SELECT, skipping with a reason what needs nothing."""
+def _snapshot_assignments(campaign: Campaign, sizes: list[int]) -> list[Wave]:
+    """Create the waves, then one assignment per fleet device in a single INSERT … SELECT that also places each
+    device in its wave: canary-labelled devices first, then a deterministic spread. What needs nothing is skipped
+    with its reason and stays outside the waves. One pass over the fleet, one write per device."""
+    waves = Wave.objects.bulk_create(
+        [Wave(campaign=campaign, number=n, planned_count=size) for n, size in enumerate(sizes, start=1)]
+    )
     now = timezone.now()
     fleet_sql, fleet_params = fleet_device_ids(campaign.fleet).query.sql_with_params()
     skip_case = (
@@ -51,42 +56,32 @@ def _snapshot_assignments(campaign: Campaign) -> None:
         "WHEN f.id IS NULL THEN 'No firmware for model ' || d.model || ' on ' || va.name "
         "WHEN d.firmware_version = f.version THEN 'Already on ' || f.version ELSE '' END"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {TABLE} (campaign_id, device_id, account_id, firmware_id, state, skip_reason, "
-            "vendor_status, vendor_status_unmapped, vendor_ref, vendor_sub_ref, push_intent, attempts, error_code, "
-            "error_field, error_message, state_changed_at, created_at, updated_at) "
-            f"SELECT %s, d.id, d.account_id, f.id, CASE WHEN ({skip_case}) = '' THEN 'pending' ELSE 'skipped' END, "
-            f"{skip_case}, '', FALSE, '', '', '', 0, '', '', '', %s, %s, %s "
-            "FROM devices_device d JOIN vendors_vendoraccount va ON va.id = d.account_id "
-            "LEFT JOIN campaigns_campaignfirmware cf ON cf.campaign_id = %s AND cf.account_id = d.account_id "
-            "AND cf.model = d.model LEFT JOIN devices_firmware f ON f.id = cf.firmware_id "
-            f"WHERE d.id IN ({fleet_sql})",
-            [campaign.pk, now, now, now, campaign.pk, *fleet_params],
-        )
-
-
-def _split_waves(campaign: Campaign, sizes: list[int]) -> list[Wave]:
-    """Create the waves and place devices: canary-labelled devices first, then a deterministic spread."""
-    waves = Wave.objects.bulk_create(
-        [Wave(campaign=campaign, number=n, planned_count=size) for n, size in enumerate(sizes, start=1)]
-    )
-    bounds, cases, params = 0, [], []
-    for wave, size in zip(waves, sizes, strict=True):
-        bounds += size
-        cases.append("WHEN r.rn <= %s THEN %s")
-        params += [bounds, wave.pk]
     canary = (
         "CASE WHEN EXISTS (SELECT 1 FROM devices_device_labels dl JOIN devices_label l ON l.id = dl.label_id "
-        "WHERE dl.device_id = a.device_id AND l.name = %s) THEN 0 ELSE 1 END"
+        "WHERE dl.device_id = d.id AND l.name = %s) THEN 0 ELSE 1 END"
     )
+    bound, cases, wave_params = 0, [], []
+    for wave, size in zip(waves, sizes, strict=True):
+        bound += size
+        cases.append("WHEN x.rn <= %s THEN %s")
+        wave_params += [bound, wave.pk]
+    last_wave = waves[-1].pk if waves else None
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {TABLE} SET wave_id = CASE {' '.join(cases)} END FROM ("
-            f"SELECT a.id, ROW_NUMBER() OVER (ORDER BY {canary}, {_SPREAD}, a.id) AS rn FROM {TABLE} a "
-            "WHERE a.campaign_id = %s AND a.state = 'pending') r "
-            f"WHERE {TABLE}.id = r.id",
-            [*params, campaign.canary_label, campaign.pk],
+            f"INSERT INTO {TABLE} (campaign_id, device_id, account_id, firmware_id, wave_id, state, skip_reason, "
+            "vendor_status, vendor_status_unmapped, vendor_ref, vendor_sub_ref, push_intent, attempts, error_code, "
+            "error_field, error_message, state_changed_at, created_at, updated_at) "
+            "SELECT %s, x.id, x.account_id, x.firmware_id, "
+            f"CASE WHEN x.skip != '' THEN NULL {' '.join(cases)} ELSE %s END, "
+            "CASE WHEN x.skip = '' THEN 'pending' ELSE 'skipped' END, x.skip, '', FALSE, '', '', '', 0, '', '', '', "
+            "%s, %s, %s FROM ("
+            f"SELECT d.id, d.account_id, f.id AS firmware_id, {skip_case} AS skip, ROW_NUMBER() OVER ("
+            f"PARTITION BY ({skip_case}) = '' ORDER BY {canary}, {_SPREAD}, d.id"
+            ") AS rn FROM devices_device d JOIN vendors_vendoraccount va ON va.id = d.account_id "
+            "LEFT JOIN campaigns_campaignfirmware cf ON cf.campaign_id = %s AND cf.account_id = d.account_id "
+            "AND cf.model = d.model LEFT JOIN devices_firmware f ON f.id = cf.firmware_id "
+            f"WHERE d.id IN ({fleet_sql})) x",
+            [campaign.pk, *wave_params, last_wave, now, now, now, campaign.canary_label, campaign.pk, *fleet_params],
         )
     return waves
 
@@ -133,9 +128,8 @@ def campaign_start(*, campaign_id: int, actor=None) -> Campaign:
         plan = campaign_plan(campaign=campaign)
         if plan.problems:
             raise CampaignRuleViolation(plan.problems)
-        _snapshot_assignments(campaign)
         sizes = wave_sizes(wave_plan=campaign.wave_plan, eligible=plan.eligible)
-        _split_waves(campaign, sizes)
+        _snapshot_assignments(campaign, sizes)
         counters_rebuild(campaign=campaign)
         campaign.started_at = timezone.now()
         campaign.save(update_fields=["started_at", "updated_at"])

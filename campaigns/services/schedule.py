@@ -19,9 +19,11 @@ def window_problems(window: dict) -> list[Problem]:
     """What is wrong with a window definition (empty list when it is fine or absent)."""
     if not window:
         return []
+    if not isinstance(window, dict):
+        return [Problem(rule="window.shape", field="window", message="The window must be an object.")]
     problems = []
     try:
-        ZoneInfo(window.get("timezone", "UTC"))
+        ZoneInfo(str(window.get("timezone", "UTC")))
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(Problem(rule="window.timezone", field="window.timezone",
                                 message=f"Unknown time zone {window.get('timezone')!r}."))

@@ -66,3 +66,10 @@ def test_a_malformed_wave_plan_and_window_are_problems(fleet_campaign):
     fleet_campaign.window = {"timezone": "Mars/Olympus", "start": "25:00", "end": "06:00", "days": [9]}
     rules = {p.rule for p in campaign_plan(campaign=fleet_campaign).problems}
     assert rules >= {"waves.percent", "waves.count", "window.timezone", "window.time", "window.days"}
+
+
+def test_malformed_options_and_windows_are_problems_not_crashes(fleet_campaign):
+    fleet_campaign.vendor_options = {"knox_efota": {"ssidThrottling": [1]}}
+    fleet_campaign.window = {"timezone": 7, "start": "01:00", "end": "05:00"}
+    rules = {p.rule for p in campaign_plan(campaign=fleet_campaign).problems}
+    assert {"knox.ssid_throttling_shape", "window.timezone"} <= rules
