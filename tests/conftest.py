@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fota_portal.roles import Role, roles_sync, user_set_role
+from fota_portal.roles import Role, user_set_role
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery staple"
@@ -23,7 +23,6 @@ def _clean_shared_state():
 
 
 def _user_with_role(username: str, role: Role | None):
-    roles_sync()
     user = UserFactory(username=username)
     if role is not None:
         user_set_role(user=user, role=role)
@@ -52,6 +51,15 @@ def carol(db):
 def dave(db):
     """An outsider: a user with no role."""
     return _user_with_role("dave", None)
+
+
+@pytest.fixture
+def no_celery(monkeypatch):
+    """For tests of services and interfaces: the tasks they enqueue after commit are the engine tests' business."""
+    from campaigns import tasks
+
+    monkeypatch.setattr(tasks.push_campaign, "delay", lambda *a, **k: None)
+    monkeypatch.setattr(tasks.withdraw_campaign, "delay", lambda *a, **k: None)
 
 
 @pytest.fixture

@@ -129,7 +129,8 @@ def assignments_ingest(
         ids = [s.external_id for s in statuses]
         found: list = []
         for start in range(0, len(ids), CHUNK):
-            found += rows.filter(device__external_id__in=ids[start : start + CHUNK]).values_list(*columns)
+            found += rows.filter(device__account_id=account_id,  # so the (account, external id) index is used
+                                 device__external_id__in=ids[start : start + CHUNK]).values_list(*columns)
     else:
         found = rows.values_list(*columns)
     current = {external_id: (pk, state, vendor_status, wave_id, error_code)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from fota_portal.roles import Role, user_set_role
 from fota_portal.services.tokens import api_token_create
-from tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -19,45 +17,8 @@ def _api_settings(settings):
 
 
 @pytest.fixture(autouse=True)
-def _no_celery(monkeypatch):
+def _no_celery(no_celery):
     """Enqueued tasks are the worker tests' business; here the API and the services it calls are under test."""
-    from campaigns import tasks
-
-    monkeypatch.setattr(tasks.push_campaign, "delay", lambda *a, **k: None)
-    monkeypatch.setattr(tasks.withdraw_campaign, "delay", lambda *a, **k: None)
-
-
-def _user(username: str, role: Role | None):
-    # The role groups exist from the test database's migration (post_migrate), so unlike the shared fixtures these do
-    # not sync them again for every user: the API tests create several users per test.
-    user = UserFactory(username=username)
-    if role is not None:
-        user_set_role(user=user, role=role)
-    return user
-
-
-@pytest.fixture
-def alice(db):
-    """An admin."""
-    return _user("alice", Role.ADMIN)
-
-
-@pytest.fixture
-def bob(db):
-    """An operator."""
-    return _user("bob", Role.OPERATOR)
-
-
-@pytest.fixture
-def carol(db):
-    """A viewer."""
-    return _user("carol", Role.VIEWER)
-
-
-@pytest.fixture
-def dave(db):
-    """An outsider: a user with no role."""
-    return _user("dave", None)
 
 
 def token_client(user) -> APIClient:

@@ -26,12 +26,8 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 
 @pytest.fixture(autouse=True)
-def _no_celery(monkeypatch):
+def _no_celery(no_celery):
     """These tests exercise the services; the tasks they enqueue after commit are covered by the worker tests."""
-    from campaigns import tasks
-
-    monkeypatch.setattr(tasks.push_campaign, "delay", lambda *a, **k: None)
-    monkeypatch.setattr(tasks.withdraw_campaign, "delay", lambda *a, **k: None)
 
 
 def _counts_from_table(campaign) -> dict:
