@@ -5,10 +5,14 @@ from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender, **kwargs) -> None:
-    # Permissions exist only after every app has migrated, so roles are synced after migrate, not in a migration.
-    from fota_portal.roles import roles_sync
+    # Each app's permissions appear in its own post_migrate, so the roles are synced after the last app's, and
+    # again after a test database flush re-creates them.
+    from django.apps import apps
 
-    roles_sync()
+    if sender is [config for config in apps.get_app_configs() if config.models_module is not None][-1]:
+        from fota_portal.roles import roles_sync
+
+        roles_sync()
 
 
 class FotaPortalConfig(AppConfig):
@@ -16,4 +20,4 @@ class FotaPortalConfig(AppConfig):
     verbose_name = "FOTA Portal"
 
     def ready(self) -> None:
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="fota_portal_sync_roles")
+        post_migrate.connect(_sync_roles, dispatch_uid="fota_portal_sync_roles")

@@ -90,3 +90,10 @@ def test_create_admin_refuses_a_weak_password(db):
     with pytest.raises(CommandError, match="too common|too short"):
         call_command("create_admin", "root", "--password", "password")
     assert not get_user_model().objects.filter(username="root").exists()
+
+
+def test_a_fresh_database_gives_each_role_the_permissions_of_every_app():
+    from django.contrib.auth.models import Group
+
+    operator = set(Group.objects.get(name="operator").permissions.values_list("content_type__app_label", flat=True))
+    assert {"campaigns", "devices", "vendors"} <= operator
