@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from campaigns.choices import CampaignState, WaveState
 from campaigns.models import Campaign, CampaignEvent, ProgressCounter, Wave
-from campaigns.services.progress import _shares
+from campaigns.services.progress import progress_summary
 from devices.models import Device
 from fota_portal.roles import Role, user_has_role
 from vendors.models import VendorAccount
@@ -84,7 +84,7 @@ def campaigns_progress(campaigns: Iterable[Campaign]) -> list[Campaign]:
     for campaign_id, state, n in rows:
         counts[campaign_id][state] = n
     for campaign in campaigns:
-        campaign.progress = _shares(counts.get(campaign.pk, {}))
+        campaign.progress = progress_summary(counts.get(campaign.pk, {}))
         campaign.bar = progress_bar(campaign.progress)
     return campaigns
 

@@ -13,7 +13,7 @@ from campaigns.choices import DEVICE_IN_FLIGHT_STATES, CampaignState, DeviceStat
 from campaigns.models import Assignment, Campaign
 from campaigns.services.events import campaign_event_record
 from campaigns.services.lifecycle import wave_open
-from campaigns.services.progress import _shares, campaign_counts
+from campaigns.services.progress import campaign_counts, progress_summary
 from campaigns.services.transitions import assignments_transition
 from vendors.services import error_decode
 
@@ -83,7 +83,7 @@ def campaign_evaluate(*, campaign_id: int) -> str:
         opened = [w for w in waves if w.state != WaveState.PENDING]
 
         # The campaign-wide threshold counts failures in opened waves, less those an operator acknowledged.
-        eligible = sum(_shares(per_wave.get(w.number, {}))["eligible"] for w in opened)
+        eligible = sum(progress_summary(per_wave.get(w.number, {}))["eligible"] for w in opened)
         failed = sum(per_wave.get(w.number, {}).get(DeviceState.FAILED, 0) for w in opened)
         new_failures = max(failed - campaign.failures_acknowledged, 0)
         share = new_failures / eligible if eligible else 0.0
@@ -97,7 +97,7 @@ def campaign_evaluate(*, campaign_id: int) -> str:
             return campaign.state
 
         for wave in (w for w in waves if w.state == WaveState.OPEN):
-            shares = _shares(per_wave.get(wave.number, {}))
+            shares = progress_summary(per_wave.get(wave.number, {}))
             waiting = shares["waiting"] + shares["in_flight"]
             if shares["eligible"] and shares["failure_share"] * 100 > campaign.gate_max_failure_percent and (
                 shares["failed"] > campaign.failures_acknowledged
@@ -152,7 +152,8 @@ def campaign_evaluate(*, campaign_id: int) -> str:
             campaign.state_reason = ""
             campaign.save(update_fields=["state", "state_reason", "finished_at", "updated_at"])
             campaign.waves.filter(state=WaveState.OPEN).update(state=WaveState.PASSED, passed_at=timezone.now())
-            totals = _shares({s: sum(per_wave.get(w.number, {}).get(s, 0) for w in waves) for s in DeviceState})
+            overall = {s: sum(per_wave.get(w.number, {}).get(s, 0) for w in waves) for s in DeviceState}
+            totals = progress_summary(overall)
             campaign_event_record(
                 campaign=campaign, kind=EventKind.COMPLETED, actor_label="engine",
                 message=f"Completed: {totals['succeeded']} succeeded, {totals['failed']} failed.",

@@ -44,7 +44,8 @@ def counters_rebuild(*, campaign: Campaign) -> None:
         )
 
 
-def _shares(counts: dict[str, int]) -> dict:
+def progress_summary(counts: dict[str, int]) -> dict:
+    """Totals, in-flight and waiting counts, and success and failure shares of eligible devices, from state counts."""
     total = sum(counts.values())
     eligible = total - counts.get(DeviceState.SKIPPED, 0) - counts.get(DeviceState.CANCELLED, 0)
     succeeded, failed = counts.get(DeviceState.SUCCEEDED, 0), counts.get(DeviceState.FAILED, 0)
@@ -89,10 +90,10 @@ def campaign_progress(*, campaign: Campaign) -> dict:
                 "planned": wave.planned_count,
                 "opened_at": wave.opened_at,
                 "passed_at": wave.passed_at,
-                **_shares(per_wave.get(wave.number, {})),
+                **progress_summary(per_wave.get(wave.number, {})),
             }
         )
-    summary = _shares(dict(overall))
+    summary = progress_summary(dict(overall))
     summary["eta"] = campaign_eta(campaign=campaign, remaining=summary["eligible"] - summary["succeeded"] - summary["failed"])
     return {"campaign": campaign.pk, "state": campaign.state, **summary, "waves": waves}
 
@@ -117,7 +118,7 @@ def campaign_snapshot(*, campaign: Campaign) -> ProgressSnapshot:
     overall: Counter = Counter()
     for counts in campaign_counts(campaign=campaign).values():
         overall.update(counts)
-    shares = _shares(dict(overall))
+    shares = progress_summary(dict(overall))
     return ProgressSnapshot.objects.create(
         campaign=campaign,
         at=timezone.now(),
