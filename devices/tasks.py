@@ -32,11 +32,3 @@ def import_devices(import_id: int) -> int:
     from devices.imports import device_import_run
 
     return device_import_run(import_id=import_id).processed_rows
-
-
-@shared_task(name="devices.sync_firmware", queue="vendor_reads", ignore_result=True)
-def sync_firmware(account_id: int) -> int:
-    """Refresh the firmware an account can install (on request; inventory sync covers devices)."""
-    from devices.services import firmware_sync
-
-    return firmware_sync(account_id=account_id)

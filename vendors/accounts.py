@@ -53,6 +53,6 @@ def account_connection_test(*, account: VendorAccount) -> ConnectionTest:
 
 def account_inventory_refresh(*, account: VendorAccount) -> None:
     """Read the account's devices and firmware from the vendor now, in the background (beat does it hourly)."""
-    from devices.tasks import sync_account, sync_firmware
+    from devices.tasks import sync_account  # it refreshes the firmware too
 
-    transaction.on_commit(lambda: (sync_account.delay(account.pk), sync_firmware.delay(account.pk)))
+    transaction.on_commit(lambda: sync_account.delay(account.pk))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,11 +15,14 @@ from fota_portal.models import APIToken
 from fota_portal.roles import Role, user_has_role
 from fota_portal.services.tokens import api_token_create, api_token_revoke
 from fota_portal.views import account_rate_use, fleet_totals, htmx_target, role_required
-from vendors.connector import connector_for
-from vendors.errors import VendorError
-from vendors.forms import APITokenForm, ErrorCatalogFilterForm, SimulatorKnobsForm, VendorAccountForm
+from vendors.accounts import account_connection_test, account_inventory_refresh
+from vendors.forms import (
+    APITokenForm,
+    ErrorCatalogFilterForm,
+    SimulatorKnobsForm,
+    VendorAccountForm,
+)
 from vendors.models import ErrorCatalogEntry, SimulatorTenant, VendorAccount
-from vendors.services import account_health_record
 from vendors.simulators.services import simulator_knobs_set
 
 # --- vendor accounts ---------------------------------------------------------------------------------------------
@@ -80,19 +82,11 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def account_test(request: HttpRequest, pk: int) -> HttpResponse:
     """Log in and make one cheap read; the result (and the account's health) says what went wrong, decoded."""
     account = get_object_or_404(VendorAccount, pk=pk)
-    result = {"ok": False, "code": "", "explanation": "", "action": ""}
-    try:
-        with connector_for(account) as connector:
-            connector.test_connection()
-    except VendorError as error:
-        account_health_record(account=account, error=error)
-        result.update(code=error.code, explanation=error.explanation, action=error.action,
-                      transient=error.transient, http_status=error.http_status)
-    except (LookupError, ImportError) as exc:
-        result.update(explanation=f"No connector can talk to {account.get_kind_display()} yet: {exc}")
-    else:
-        account_health_record(account=account, error=None)
-        result["ok"] = True
+    test = account_connection_test(account=account)
+    error = test.error or {}
+    result = {"ok": test.ok, "code": error.get("code", ""), "explanation": error.get("explanation", test.message),
+              "action": error.get("action", ""), "transient": error.get("transient"),
+              "http_status": error.get("http_status")}
     if htmx_target(request) == "test-result":
         return render(request, "vendors/_test_result.html", {"result": result, "account": account})
     if result["ok"]:
@@ -105,11 +99,9 @@ def account_test(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def account_sync(request: HttpRequest, pk: int) -> HttpResponse:
-    """Queue a read of the account's device inventory (the same task the hourly sync runs)."""
-    from devices.tasks import sync_account
-
+    """Queue a read of the account's device inventory and firmware (the same task the hourly sync runs)."""
     account = get_object_or_404(VendorAccount, pk=pk)
-    transaction.on_commit(lambda: sync_account.delay(account.pk))
+    account_inventory_refresh(account=account)
     messages.success(request, f"Inventory sync of {account.name} queued: devices appear as the worker reads them.")
     return redirect("vendors:account", account.pk)
 

@@ -74,7 +74,7 @@ def test_a_failed_connection_test_explains_the_vendor_error_and_marks_the_accoun
         def test_connection(self):
             raise VendorError("refused", vendor_kind="knox_efota", code="4030001", http_status=403, decoded=decoded)
 
-    monkeypatch.setattr("vendors.views.connector_for", Refusing)
+    monkeypatch.setattr("vendors.accounts.connector_for", Refusing)
     text = as_alice.post(f"/vendors/accounts/{portal.knox.pk}/test/", **hx("test-result")).content.decode()
     assert "Connection to Knox EU failed" in text and "4030001" in text and escape(decoded.explanation) in text
     assert 'id="account-health"' in text and 'hx-swap-oob="true"' in text and "Failing" in text
@@ -96,7 +96,7 @@ def test_a_working_connection_test_marks_the_account_healthy(as_alice, portal, m
         def test_connection(self):
             return None
 
-    monkeypatch.setattr("vendors.views.connector_for", Working)
+    monkeypatch.setattr("vendors.accounts.connector_for", Working)
     response = as_alice.post(f"/vendors/accounts/{portal.knox.pk}/test/", follow=True)
     assert "the credentials work" in response.content.decode()
     portal.knox.refresh_from_db()
