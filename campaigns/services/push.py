@@ -75,8 +75,10 @@ def assignments_claim(*, campaign_id: int, account_id: int, limit: int) -> Claim
                 "state_changed_at = %s, updated_at = %s WHERE state = 'queued' AND id IN ("
                 f"SELECT id FROM {TABLE} WHERE campaign_id = %s AND account_id = %s AND state = 'queued' "
                 f"AND firmware_id = %s AND {due} ORDER BY id LIMIT %s{lock}) "
+                # Checked in the same statement, so a pause committed a moment ago stops this claim too.
+                "AND EXISTS (SELECT 1 FROM campaigns_campaign c WHERE c.id = %s AND c.state = 'running') "
                 "RETURNING id, wave_id, device_id",
-                [intent, now, now, campaign_id, account_id, firmware_id, now, limit],
+                [intent, now, now, campaign_id, account_id, firmware_id, now, limit, campaign_id],
             )
             claimed = cursor.fetchall()
             if not claimed:
